@@ -231,12 +231,15 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
 
     raw: dict[str, Any] = {}
     for key in known:
-        if key in _SECRET_KEYS:
-            value = config.get_secret(key)
-        else:
-            value = config.get(key)
-        if value is not None:
-            raw[key] = value
+        value = config.get_secret(key) if key in _SECRET_KEYS else config.get(key)
+        if value is None:
+            continue
+        if key in _SECRET_KEYS and not pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}"):
+            raise ConfigError(
+                f"config {NAMESPACE}:{key} is stored in plaintext; "
+                f"fix: pulumi config set --secret {NAMESPACE}:{key} <value>"
+            )
+        raw[key] = value
 
     try:
         return Settings.model_validate(raw)
