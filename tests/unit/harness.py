@@ -12,7 +12,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.rpc import deserialize_properties
+from pulumi.runtime import rpc
 
 from flowforge_infra.config import NAMESPACE, load_settings
 from flowforge_infra.platform import PrefectPlatform
@@ -48,6 +48,7 @@ class Registration:
     retain_on_delete: bool
     additional_secret_outputs: list[str]
     inputs: dict[str, Any]
+    secret_inputs: set[str]
 
 
 class RecordingMonitor(MockMonitor):
@@ -57,6 +58,7 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         if request.type != "pulumi:pulumi:Stack":
+            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
             self.registrations[request.name] = Registration(
                 type=request.type,
                 parent=request.parent,
@@ -64,7 +66,8 @@ class RecordingMonitor(MockMonitor):
                 delete_before_replace=request.deleteBeforeReplace,
                 retain_on_delete=request.retainOnDelete,
                 additional_secret_outputs=list(request.additionalSecretOutputs),
-                inputs=deserialize_properties(request.object, keep_unknowns=True),
+                inputs={key: rpc.unwrap_rpc_secret(value) for key, value in inputs.items()},
+                secret_inputs={key for key, value in inputs.items() if rpc.is_rpc_secret(value)},
             )
         return super().RegisterResource(request)
 

@@ -106,10 +106,9 @@ def test_server_container(default: Deployment) -> None:
     assert probe[:3] == ["CMD", "python", "-c"], "the image has no curl: probe with python"
     assert "http://127.0.0.1:4200/api/ready" in probe[3]
     assert server.delete_before_replace
-    postgres_urn = next(
-        urn for urn in server.dependencies if urn.endswith("::flowforge-postgres-container")
+    assert any(urn.endswith("::flowforge-postgres-container") for urn in server.dependencies), (
+        "the server must start only after PostgreSQL is healthy"
     )
-    assert postgres_urn, "the server must start only after PostgreSQL is healthy"
 
 
 def test_server_environment(default: Deployment) -> None:
@@ -169,6 +168,8 @@ def test_configured_password_is_secret_and_percent_encoded() -> None:
     assert unquote(parts.password) == TRICKY_PASSWORD
     assert "flowforge-db-password" not in deployment.registrations, "no generated password"
     assert env_of(deployment, "flowforge-postgres-container")["POSTGRES_PASSWORD"] == TRICKY_PASSWORD
+    for container in ("flowforge-postgres-container", "flowforge-server-container"):
+        assert "envs" in deployment.resource(container).secret_inputs, f"{container} env in clear"
 
 
 def test_custom_port_prefix_and_pool() -> None:
@@ -205,4 +206,7 @@ def test_basic_auth_reaches_server_and_pool_as_secret() -> None:
     assert env_of(deployment, "flowforge-server-container")["PREFECT_SERVER_API_AUTH_STRING"] == (
         "admin:s3cret"
     )
-    assert deployment.resource("flowforge-work-pool").inputs["auth_string"] == "admin:s3cret"
+    pool = deployment.resource("flowforge-work-pool")
+    assert pool.inputs["auth_string"] == "admin:s3cret"
+    assert "auth_string" in pool.secret_inputs
+    assert "envs" in deployment.resource("flowforge-server-container").secret_inputs
