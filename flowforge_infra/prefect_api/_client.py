@@ -151,6 +151,14 @@ class PrefectClient:
         """The server's Prefect version, e.g. ``"3.9.1"``."""
         return str(_json(self._request("GET", "/admin/version", expect={200})))
 
+    def read_server_settings(self) -> dict[str, Any]:
+        """The server's own settings as JSON (``GET /admin/settings``); secrets come masked."""
+        response = self._request("GET", "/admin/settings", expect={200})
+        settings = _json(response)
+        if not isinstance(settings, dict):
+            raise _malformed(response, "the settings are not a JSON object")
+        return settings
+
     def create_work_pool(self, pool: WorkPoolCreate) -> WorkPool:
         """Create a pool; raises Conflict if one with that name exists."""
         response = self._request("POST", "/work_pools/", body=_body(pool), expect={201})
@@ -233,8 +241,9 @@ class PrefectClient:
 
 
 def _pool_path(name: str) -> str:
-    # Names may hold spaces, '?', '#' and the like: quote everything into one path segment.
-    return f"/work_pools/{quote(name, safe='')}"
+    # Quote everything into one path segment: names may hold spaces, '?', '#' and the like.
+    # Dots too: a pool named "." or ".." would otherwise be a dot-segment the URL resolves away.
+    return f"/work_pools/{quote(name, safe='').replace('.', '%2E')}"
 
 
 def _body(model: pydantic.BaseModel) -> dict[str, Any]:

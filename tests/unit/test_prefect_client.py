@@ -248,6 +248,14 @@ def test_pool_names_are_quoted_into_one_path_segment() -> None:
     assert recorder.requests[0].url.raw_path == b"/api/work_pools/team%20a%3Fb%23c"
 
 
+@pytest.mark.parametrize(("name", "segment"), [(".", b"%2E"), ("..", b"%2E%2E"), ("a.b", b"a%2Eb")])
+def test_dots_are_quoted_so_dot_segments_stay_pool_names(name: str, segment: bytes) -> None:
+    recorder = Recorder(httpx.Response(204))
+    with client_for(recorder) as client:
+        client.delete_work_pool(name)
+    assert recorder.requests[0].url.raw_path == b"/api/work_pools/" + segment
+
+
 def test_api_url_must_be_http() -> None:
     with pytest.raises(ValueError, match="api_url"):
         PrefectClient("ftp://prefect.test/api")

@@ -128,6 +128,8 @@ READY = httpx.Response(200, json={"message": "OK"})
         "a<b",
         "prefect-pool",  # reserved: prefect/server/api/workers.py:create_work_pool -> 403
         "PREFECT",
+        "line\nfeed",  # accepted by the server, then unreachable by URL
+        "nul\x00",  # PostgreSQL cannot store it
         42,
     ],
 )
