@@ -35,6 +35,19 @@ def test_server_version_is_the_installed_prefect(client: PrefectClient) -> None:
     assert client.server_version() == prefect.__version__
 
 
+def test_server_settings_show_the_postgresql_backend(
+    client: PrefectClient, postgres: Postgres
+) -> None:
+    database = client.read_server_settings()["server"]["database"]
+    assert database["driver"] == "postgresql+asyncpg"
+    assert (database["host"], database["port"], database["name"]) == (
+        postgres.host,
+        postgres.port,
+        postgres.database,
+    )
+    assert postgres.password not in str(database), "the password is masked"
+
+
 def test_a_wrong_or_missing_auth_string_is_unauthorized(prefect_server: PrefectServer) -> None:
     for auth in (None, "flowforge:wrong"):
         client = PrefectClient(prefect_server.api_url, auth_string=auth)
