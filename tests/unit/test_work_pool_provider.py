@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 import httpx
+import pulumi
 import pytest
 from prefect.workers.process import ProcessWorker
 from pulumi.runtime.rpc import UNKNOWN
@@ -268,7 +269,9 @@ def test_create_waits_for_readiness_then_creates_and_maps_the_outputs() -> None:
     assert body["base_job_template"] == TEMPLATE
 
 
-def test_create_adopts_an_existing_pool_on_conflict(capsys: pytest.CaptureFixture[str]) -> None:
+def test_create_adopts_an_existing_pool_on_conflict(monkeypatch: pytest.MonkeyPatch) -> None:
+    logged: list[str] = []
+    monkeypatch.setattr(pulumi.log, "info", lambda message, *_, **__: logged.append(message))
     existing = server_pool(description="set by hand", concurrency_limit=None)
     adopted = server_pool(id=existing["id"])
     server = FakeServer(
@@ -299,7 +302,7 @@ def test_create_adopts_an_existing_pool_on_conflict(capsys: pytest.CaptureFixtur
     }
     assert result.outs is not None
     assert result.outs["pool_id"] == existing["id"]
-    assert "adopted" in capsys.readouterr().err
+    assert ["adopted" in message for message in logged] == [True]
 
 
 def test_create_refuses_to_adopt_a_pool_of_another_type() -> None:
