@@ -31,7 +31,8 @@ NAMESPACE = "flowforge-infra"
 
 # Docker's reference grammar (distribution/reference), without the digest-only form.
 _PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)"
+_DOMAIN_COMPONENT = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*(?::[0-9]+)?/)"
 _IMAGE_REF = re.compile(
     rf"^{_DOMAIN}?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
@@ -88,7 +89,11 @@ class Settings(BaseModel):
         description="the host IP address the API port is published on, e.g. 127.0.0.1",
     )
     host_port: int = Field(
-        4200, alias="hostPort", ge=1, le=65535, strict=False,
+        4200,
+        alias="hostPort",
+        ge=1,
+        le=65535,
+        strict=False,
         description="an integer from 1 to 65535",
     )
     public_host: str = Field(
@@ -137,9 +142,7 @@ class Settings(BaseModel):
         ge=0,
         description="an integer >= 0, or unset for no limit",
     )
-    work_pool_paused: StrictBool = Field(
-        False, alias="workPoolPaused", description="true or false"
-    )
+    work_pool_paused: StrictBool = Field(False, alias="workPoolPaused", description="true or false")
     keep_data_on_destroy: StrictBool = Field(
         True, alias="keepDataOnDestroy", description="true or false"
     )
@@ -209,15 +212,13 @@ def _fix_hint(key: str) -> str:
 
 def _project_config_keys() -> set[str]:
     """Every key set for this project, so that typos fail loudly instead of being ignored."""
-    all_keys = set(pulumi.runtime.config.CONFIG.get()) | set(
-        pulumi.runtime.config.get_config_env()
-    )
+    all_keys = set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.config.get_config_env())
     prefix = f"{NAMESPACE}:"
     return {key.removeprefix(prefix) for key in all_keys if key.startswith(prefix)}
 
 
 def load_settings(config: pulumi.Config | None = None) -> Settings:
-    """Read and validate the stack's config; raise ConfigError with one line on the first problem."""
+    """Read and validate the stack's config; raise a one-line ConfigError on the first problem."""
     config = config or pulumi.Config(NAMESPACE)
     fields = Settings.model_fields
     known = {field.alias: name for name, field in fields.items()}

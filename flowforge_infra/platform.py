@@ -47,11 +47,12 @@ class PrefectPlatform(pulumi.ComponentResource):
         self.data_volume = docker.Volume(
             f"{name}-postgres-data",
             name=settings.data_volume_name,
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=settings.keep_data_on_destroy),
+            opts=pulumi.ResourceOptions(
+                parent=self, retain_on_delete=settings.keep_data_on_destroy
+            ),
         )
         db_password = (
-            settings.db_password
-            or GeneratedPassword(f"{name}-db-password", opts=child).result
+            settings.db_password or GeneratedPassword(f"{name}-db-password", opts=child).result
         )
         self.postgres = PostgresDatabase(
             f"{name}-postgres",

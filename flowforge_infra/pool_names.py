@@ -24,8 +24,18 @@ def pool_name_problem(name: object) -> str | None:
         return "must not start or end with whitespace"
     banned = [char for char in BANNED_CHARACTERS if char in name]
     if banned:
-        return f"must not contain {' '.join(banned)} (Prefect forbids {' '.join(BANNED_CHARACTERS)})"
+        return (
+            f"must not contain {' '.join(banned)} (Prefect forbids {' '.join(BANNED_CHARACTERS)})"
+        )
     # prefect/server/api/workers.py:create_work_pool refuses names starting with "prefect".
     if name.lower().startswith("prefect"):
         return "must not start with 'prefect' (reserved by Prefect for internal pools)"
+    # Accepted by the schema but not handled (seen against the real server on PostgreSQL;
+    # tests/integration checks these rules hold):
+    if "\x00" in name:
+        # PostgreSQL text cannot store NUL: the INSERT fails and the server answers 503.
+        return "must not contain the NUL character"
+    if "\n" in name:
+        # Created, but GET/PATCH/DELETE /work_pools/{name} then answer 404: unmanageable.
+        return "must not contain a line feed"
     return None

@@ -251,7 +251,7 @@ def _input_problems(props: Mapping[str, Any]) -> list[tuple[str, str]]:
         )
     if known("name"):
         # The server's name rules, each cited to Prefect 3.9.1's source, live in pool_names.
-        problem = pool_name_problem(props.get("name")) or _unmanageable(props.get("name"))
+        problem = pool_name_problem(props.get("name"))
         if problem:
             problems.append(("name", f"work pool name {props.get('name')!r} {problem}"))
     worker_type = props.get("type")
@@ -281,18 +281,6 @@ def _input_problems(props: Mapping[str, Any]) -> list[tuple[str, str]]:
     ):
         problems.append(("ready_timeout_seconds", f"must be a number > 0, got {timeout!r}"))
     return problems
-
-
-def _unmanageable(name: object) -> str | None:
-    """Names Prefect 3.9.1 accepts in its schema but cannot then handle (seen against the real
-    server on PostgreSQL; tests/integration checks our rules hold)."""
-    if isinstance(name, str) and "\x00" in name:
-        # PostgreSQL text cannot store NUL: the INSERT fails and the server answers 503.
-        return "must not contain the NUL character"
-    if isinstance(name, str) and "\n" in name:
-        # Created, but GET/PATCH/DELETE /work_pools/{name} then answer 404: unmanageable.
-        return "must not contain a line feed"
-    return None
 
 
 def _non_negative_integer(value: object) -> bool:

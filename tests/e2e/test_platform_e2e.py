@@ -39,7 +39,9 @@ class Platform:
         return str(self.outputs[outputs.API_URL])
 
     def http(self) -> httpx.Client:
-        return httpx.Client(base_url=self.api_url, auth=tuple(AUTH_STRING.split(":", 1)), timeout=10)
+        return httpx.Client(
+            base_url=self.api_url, auth=tuple(AUTH_STRING.split(":", 1)), timeout=10
+        )
 
     def prefect(self) -> PrefectClient:
         return PrefectClient(self.api_url, auth_string=AUTH_STRING)
@@ -59,9 +61,20 @@ def docker_inspect(name: str) -> dict[str, Any]:
 
 def docker_names(kind: str, prefix: str) -> list[str]:
     listing = subprocess.run(
-        ["docker", kind, "ls", *(["-a"] if kind == "container" else []),
-         "--filter", f"name={prefix}", "--format", "{{.Name}}" if kind == "network" else "{{.Names}}"],
-        capture_output=True, text=True, check=True, timeout=30,
+        [
+            "docker",
+            kind,
+            "ls",
+            *(["-a"] if kind == "container" else []),
+            "--filter",
+            f"name={prefix}",
+            "--format",
+            "{{.Name}}" if kind == "network" else "{{.Names}}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
     )
     return listing.stdout.split()
 
@@ -113,7 +126,9 @@ def test_only_the_api_is_published_and_only_on_loopback(platform: Platform) -> N
     assert not postgres["HostConfig"]["PortBindings"], "PostgreSQL must publish no host port"
     server = docker_inspect(platform.outputs[outputs.SERVER_CONTAINER])
     bindings = server["HostConfig"]["PortBindings"]
-    assert bindings == {"4200/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(platform.stack.host_port)}]}
+    assert bindings == {
+        "4200/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(platform.stack.host_port)}]
+    }
 
 
 def test_data_volume_is_mounted(platform: Platform) -> None:
@@ -148,9 +163,9 @@ def test_stack_outputs(platform: Platform) -> None:
         outputs.POSTGRES_CONTAINER: f"{prefix}-postgres",
         outputs.SERVER_CONTAINER: f"{prefix}-prefect-server",
         outputs.WORKER_COMMAND: "prefect worker start --pool flowforge-development "
-                                "--type process --name flowforge-worker",
+        "--type process --name flowforge-worker",
         outputs.DATABASE_URL: "postgresql+asyncpg://prefect:p%40ss%3Aw%2Frd%23%3F%26x"
-                              "@postgres:5432/prefect",
+        "@postgres:5432/prefect",
     }
     for name, value in expected.items():
         assert platform.outputs[name] == value, name

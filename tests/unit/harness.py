@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
 
 from flowforge_infra.config import NAMESPACE, load_settings
 from flowforge_infra.platform import PrefectPlatform
@@ -94,7 +94,7 @@ def set_stack_config(config: dict[str, str], secret_keys: tuple[str, ...] = ()) 
 
 
 def deploy(config: dict[str, str] | None = None, secret_keys: tuple[str, ...] = ()) -> Deployment:
-    """Run the program with ``config`` under mocks; return the registrations and resolved outputs."""
+    """Run the program with ``config`` under mocks; return what it registered and exported."""
     set_stack_config(config or {}, secret_keys)
     mocks = PlatformMocks()
     monitor = RecordingMonitor(mocks)

@@ -59,8 +59,10 @@ def test_data_volume_is_removed_on_destroy_when_asked() -> None:
 
 
 def test_images_are_kept_locally_and_containers_use_their_ids(default: Deployment) -> None:
-    for component, ref in (("postgres", "postgres:15"),
-                           ("server", "prefecthq/prefect:3.9.1-python3.11")):
+    for component, ref in (
+        ("postgres", "postgres:15"),
+        ("server", "prefecthq/prefect:3.9.1-python3.11"),
+    ):
         image = default.resource(f"flowforge-{component}-image")
         assert image.inputs == {"name": ref, "keepLocally": True}, component
         container = default.resource(f"flowforge-{component}-container")
@@ -72,16 +74,21 @@ def test_postgres_container(default: Deployment) -> None:
     inputs = postgres.inputs
     assert inputs["name"] == "flowforge-postgres"
     assert "ports" not in inputs, "PostgreSQL must publish no host port"
-    assert inputs["networksAdvanced"] == [
-        {"name": "flowforge-network", "aliases": ["postgres"]}
-    ]
+    assert inputs["networksAdvanced"] == [{"name": "flowforge-network", "aliases": ["postgres"]}]
     assert inputs["volumes"] == [
         {"volumeName": "flowforge-postgres-data", "containerPath": "/var/lib/postgresql/data"}
     ]
     assert inputs["restart"] == "unless-stopped"
     assert inputs["wait"] is True and inputs["waitTimeout"] >= 120
     assert inputs["healthcheck"]["tests"] == [
-        "CMD", "pg_isready", "-h", "127.0.0.1", "-U", "prefect", "-d", "prefect"
+        "CMD",
+        "pg_isready",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "prefect",
+        "-d",
+        "prefect",
     ]
     assert env_of(default, "flowforge-postgres-container") == {
         "POSTGRES_USER": "prefect",
@@ -95,7 +102,15 @@ def test_server_container(default: Deployment) -> None:
     server = default.resource("flowforge-server-container")
     inputs = server.inputs
     assert inputs["name"] == "flowforge-prefect-server"
-    assert inputs["command"] == ["prefect", "server", "start", "--host", "0.0.0.0", "--port", "4200"]
+    assert inputs["command"] == [
+        "prefect",
+        "server",
+        "start",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "4200",
+    ]
     assert inputs["ports"] == [{"internal": 4200, "external": 4200, "ip": "127.0.0.1"}]
     assert inputs["restart"] == "unless-stopped"
     assert inputs["wait"] is True and inputs["waitTimeout"] >= 120
@@ -150,10 +165,9 @@ def test_outputs(default: Deployment) -> None:
         outputs.NETWORK_NAME: "flowforge-network",
         outputs.POSTGRES_CONTAINER: "flowforge-postgres",
         outputs.SERVER_CONTAINER: "flowforge-prefect-server",
-        outputs.DATABASE_URL:
-            f"postgresql+asyncpg://prefect:{GENERATED_PASSWORD}@postgres:5432/prefect",
+        outputs.DATABASE_URL: f"postgresql+asyncpg://prefect:{GENERATED_PASSWORD}@postgres:5432/prefect",
         outputs.WORKER_COMMAND: "prefect worker start --pool flowforge-development "
-                                "--type process --name flowforge-worker",
+        "--type process --name flowforge-worker",
     }
     assert default.secret_outputs == {outputs.DATABASE_URL}
 
@@ -167,17 +181,25 @@ def test_configured_password_is_secret_and_percent_encoded() -> None:
     assert "@" not in parts.password and ":" not in parts.password, url
     assert unquote(parts.password) == TRICKY_PASSWORD
     assert "flowforge-db-password" not in deployment.registrations, "no generated password"
-    assert env_of(deployment, "flowforge-postgres-container")["POSTGRES_PASSWORD"] == TRICKY_PASSWORD
+    assert (
+        env_of(deployment, "flowforge-postgres-container")["POSTGRES_PASSWORD"] == TRICKY_PASSWORD
+    )
     for container in ("flowforge-postgres-container", "flowforge-server-container"):
         assert "envs" in deployment.resource(container).secret_inputs, f"{container} env in clear"
 
 
 def test_custom_port_prefix_and_pool() -> None:
-    deployment = deploy({
-        "hostPort": "4300", "bindAddress": "0.0.0.0", "publicHost": "prefect.example",
-        "namePrefix": "ff2", "workPoolName": "team-pool", "workPoolConcurrencyLimit": "3",
-        "workPoolPaused": "true",
-    })
+    deployment = deploy(
+        {
+            "hostPort": "4300",
+            "bindAddress": "0.0.0.0",
+            "publicHost": "prefect.example",
+            "namePrefix": "ff2",
+            "workPoolName": "team-pool",
+            "workPoolConcurrencyLimit": "3",
+            "workPoolPaused": "true",
+        }
+    )
     server = deployment.resource("flowforge-server-container").inputs
     assert server["name"] == "ff2-prefect-server"
     assert server["ports"] == [{"internal": 4200, "external": 4300, "ip": "0.0.0.0"}]
@@ -193,8 +215,15 @@ def test_worker_container_is_opt_in_and_uses_the_internal_url() -> None:
     worker = deployment.resource("flowforge-worker-container").inputs
     assert worker["name"] == "flowforge-worker"
     assert worker["command"] == [
-        "prefect", "worker", "start", "--pool", "flowforge-development",
-        "--type", "process", "--name", "flowforge-worker",
+        "prefect",
+        "worker",
+        "start",
+        "--pool",
+        "flowforge-development",
+        "--type",
+        "process",
+        "--name",
+        "flowforge-worker",
     ]
     assert worker["envs"] == ["PREFECT_API_URL=http://prefect-server:4200/api"]
     assert worker["image"] == "sha256:id-of-prefecthq/prefect:3.9.1-python3.11"
