@@ -102,13 +102,27 @@ apt_entries() {
   shopt -u nullglob
 }
 
+# A usable URI: "mirror+file:LIST" (Debian cloud images) becomes the first URL listed in LIST.
+plain_uri() {
+  local u=${1%/}
+  if [[ $u == mirror+file:* ]]; then
+    u=$(grep -m1 -oE '^[a-z]+://[^[:space:]]+' "${u#mirror+file:}" 2>/dev/null || true); u=${u%/}
+  fi
+  echo "$u"
+}
 # Debian archive mirror (suite without "-"), preferring a URI ending in /debian; security mirror.
 debian_mirror() {
-  apt_entries | awk -F'\t' '$2 !~ /-/ && $1 ~ /\/debian\/?$/ { print $1; exit }' | sed 's:/*$::' | grep . \
-    || apt_entries | awk -F'\t' '$2 !~ /-/ { print $1; exit }' | sed 's:/*$::'
+  local e m; e=$(apt_entries)
+  m=$(awk -F'\t' '$2 !~ /-/ && $1 ~ /\/debian\/?$/ { print $1; exit }' <<<"$e")
+  [[ -n $m ]] || m=$(awk -F'\t' '$2 !~ /-/ { print $1; exit }' <<<"$e")
+  [[ -n $m ]] && plain_uri "$m"
+  return 0
 }
 debian_security_mirror() {
-  apt_entries | awk -F'\t' '$2 ~ /-security$/ { print $1; exit }' | sed 's:/*$::'
+  local e m; e=$(apt_entries)
+  m=$(awk -F'\t' '$2 ~ /-security$/ { print $1; exit }' <<<"$e")
+  [[ -n $m ]] && plain_uri "$m"
+  return 0
 }
 
 # pip setting KEY (index-url, extra-index-url, trusted-host): env first, then the machine's pip config.
@@ -238,8 +252,17 @@ build_stand_in() {
   cp -L /etc/resolv.conf "$root/etc/resolv.conf"
   printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"; chmod +x "$root/usr/sbin/policy-rc.d"
   echo force-unsafe-io >"$root/etc/dpkg/dpkg.cfg.d/zz-build-unsafe-io"
-  # The host's CA bundle (a TLS-intercepting proxy's CA included) for this run only; removed below.
-  if [[ -r /etc/ssl/certs/ca-certificates.crt ]]; then cp /etc/ssl/certs/ca-certificates.crt "$root/tmp/host-ca.crt"; fi
+  # The host's CA bundle (a TLS-intercepting proxy's CA included) for this run only, for pip and for
+  # apt on an https mirror; removed below with the rest of the build-only files.
+  if [[ -r /etc/ssl/certs/ca-certificates.crt ]]; then
+    cp /etc/ssl/certs/ca-certificates.crt "$root/tmp/host-ca.crt"
+    echo 'Acquire::https::CAInfo "/tmp/host-ca.crt";' >"$root/etc/apt/apt.conf.d/zz-build-ca"
+  fi
+  # The host's proxy settings, if any, reach apt and pip in the chroot (env -i below drops the rest).
+  local v
+  for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+    if [[ -n ${!v:-} ]]; then cenv+=("$v=${!v}"); fi
+  done
   cp "$IMAGES_DIR/$kind/rootfs-setup.sh" "$root/tmp/rootfs-setup.sh"
 
   log "$ref: installing into a $SUITE chroot (log: $slog)"
@@ -250,7 +273,8 @@ build_stand_in() {
   fi
   local t_setup=$((SECONDS - t0)) version
   version=$(cat "$root/.stand-in-version" 2>/dev/null || echo unknown)
-  rm -f "$root/.stand-in-version" "$root/usr/sbin/policy-rc.d" "$root/etc/dpkg/dpkg.cfg.d/zz-build-unsafe-io"
+  rm -f "$root/.stand-in-version" "$root/usr/sbin/policy-rc.d" "$root/etc/dpkg/dpkg.cfg.d/zz-build-unsafe-io" \
+    "$root/etc/apt/apt.conf.d/zz-build-ca"
   rm -rf "$root/tmp" "$root/root/.cache" "$root/var/lib/apt/lists/"*
   install -d -m 1777 "$root/tmp"
   : >"$root/etc/resolv.conf"
