@@ -70,8 +70,10 @@ def doctor(
             checks = doctor_checks.run_checks(client, platform, shell_settings())
     except doctor_checks.ApiUnreachable as exc:
         _bad_input(str(exc))
-    table = Table("check", "result", "detail", "fix", title=f"flowforge-infra doctor: "
-                  f"{f'stack {platform.stack}' if platform.stack else platform.api_url}")
+    target = f"stack {platform.stack}" if platform.stack else platform.api_url
+    table = Table(title=f"flowforge-infra doctor: {target}")
+    for column in ("check", "result", "detail", "fix"):
+        table.add_column(column, overflow="fold")  # long URLs and commands wrap, never cut
     for check in checks:
         result = "[green]pass[/green]" if check.passed else "[red]FAIL[/red]"
         table.add_row(check.name, result, check.detail, check.fix)

@@ -98,15 +98,15 @@ def _database(client: PrefectClient, _platform: Platform) -> Check:
         where = f"{database.get('host')}:{database.get('port') or 5432}/{database.get('name')}"
         return Check(name, True, f"driver {driver} at {where}")
     configure = (
-        "configure the server's database with PREFECT_SERVER_DATABASE_DRIVER/HOST/PORT/USER/"
-        "PASSWORD/NAME, as this project's prefect_server.py does (pulumi up)"
+        "configure the server's database by PREFECT_SERVER_DATABASE_DRIVER, _HOST, _PORT, "
+        "_USER, _PASSWORD and _NAME, as this project's prefect_server.py does (pulumi up)"
     )
     if driver is None:
         return Check(
             name,
             False,
-            "cannot verify: the server reports no database driver (it is configured by one "
-            "connection URL, which /api/admin/settings masks, or not at all, i.e. SQLite)",
+            "cannot verify: the server reports no database driver (set by one connection URL, "
+            "which /api/admin/settings masks, or not at all: SQLite)",
             configure,
         )
     return Check(name, False, f"the server runs on {driver}, not {POSTGRES_DRIVER}", configure)
