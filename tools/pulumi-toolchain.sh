@@ -11,12 +11,15 @@
 #                                  (the upstream host module is not served by the module proxy we can reach)
 #   pulumi-language-python-exec    copied from the sdk/v3 v<ver> module (python/cmd)
 #   pulumi-resource-pulumi-python  copied from the sdk/v3 v<ver> module (python/dist)
-# and the docker provider plugin (pulumi-resource-docker, the version pinned for pulumi-docker in pyproject.toml)
-# into PULUMI_HOME with `pulumi plugin install resource docker <ver> --file ...`, copied first to
-# "$FLOWFORGE_CACHE_DIR/plugins/docker-<ver>/". The provider cannot be built here (see ensure_docker_plugin), so it is
-# taken from FLOWFORGE_DOCKER_PROVIDER_BINARY when that names a pulumi-resource-docker binary of the pinned version.
+# and the docker provider plugin (pulumi-resource-docker, labelled with the version pinned for pulumi-docker in
+# pyproject.toml, since the Python SDK asks the engine for exactly that version) into PULUMI_HOME with
+# `pulumi plugin install resource docker <ver> --file ...`, cached first in "$FLOWFORGE_CACHE_DIR/plugins/docker-<ver>/".
+# The official provider module is refused by the module proxy, so we bridge kreuzwerker's Terraform provider ourselves
+# with pulumi-terraform-bridge (same architecture as pulumi-docker): sources in tools/pulumi-toolchain/docker-provider/,
+# see build_docker_provider. FLOWFORGE_DOCKER_PROVIDER_BINARY=/path/to/pulumi-resource-docker skips that build.
 #
-# Env: FLOWFORGE_PULUMI_VERSION (CLI/sdk module version, default below), FLOWFORGE_DOCKER_PROVIDER_BINARY, GO.
+# Env: FLOWFORGE_PULUMI_VERSION (CLI/sdk module version, default below), FLOWFORGE_DOCKER_PROVIDER_BINARY, GO,
+#      FLOWFORGE_DOCKER_UPSTREAM_VERSION / FLOWFORGE_TF_BRIDGE_VERSION (module versions of the docker provider build).
 # If a `pulumi` already on PATH (and not ours) is at least the SDK pin, it is used and no CLI is built.
 # shellcheck shell=bash
 set -euo pipefail
@@ -32,6 +35,11 @@ BIN_DIR="$FLOWFORGE_CACHE_DIR/bin/pulumi-$PULUMI_VERSION"
 PLUGIN_CACHE="$FLOWFORGE_CACHE_DIR/plugins/docker-$DOCKER_VERSION"
 BUILD_ROOT="$FLOWFORGE_CACHE_DIR/build"
 HOST_SRC="$TOOLS_DIR/pulumi-toolchain/pulumi-language-python/main.go"
+DOCKER_SRC="$TOOLS_DIR/pulumi-toolchain/docker-provider"
+# kreuzwerker/terraform-provider-docker (its go.mod still says github.com/terraform-providers/terraform-provider-docker)
+# and the bridge, both as served by the module proxy.
+DOCKER_UPSTREAM_VERSION="${FLOWFORGE_DOCKER_UPSTREAM_VERSION:-v0.0.0-20260916201441-96d331c98ff4}"
+TF_BRIDGE_VERSION="${FLOWFORGE_TF_BRIDGE_VERSION:-v3.120.0}"
 BUILD_TIMEOUT_S="${FLOWFORGE_BUILD_TIMEOUT_S:-3600}"
 
 [[ -n "$SDK_PIN" ]] || die "no pulumi==X pin in pyproject.toml"
@@ -175,18 +183,94 @@ install_docker_plugin() {
     || die "pulumi plugin ls does not list docker $DOCKER_VERSION after install"
 }
 
-# The docker provider cannot be built from the Go module proxy this project reaches:
-# - github.com/pulumi/pulumi-docker/provider/v5 (and v4, v3, ...) is refused for every version (403 "not available");
-# - its Terraform upstream, github.com/kreuzwerker/terraform-provider-docker (a git submodule, so not in the module
-#   zip anyway), is refused for every version and pseudo-version too, so not even a hand-made bridge can be built.
-# So the plugin comes from a binary someone provides (FLOWFORGE_DOCKER_PROVIDER_BINARY), cached by version.
+docker_stamp() {
+  echo "docker=$DOCKER_VERSION upstream=$DOCKER_UPSTREAM_VERSION bridge=$TF_BRIDGE_VERSION" \
+    "src=$(cd "$DOCKER_SRC" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
+}
+
+# A binary in the plugin cache is reused if we built it from the same inputs, or if it was given to us.
+docker_cached() {
+  local stamp
+  [[ -x "$PLUGIN_CACHE/pulumi-resource-docker" ]] || return 1
+  stamp="$(cat "$PLUGIN_CACHE/.stamp" 2>/dev/null)" || return 1
+  [[ "$stamp" == "$(docker_stamp)" || "$stamp" == given:* ]]
+}
+
+# The wrapper module, generated into the build dir:
+#   go.mod      from go.mod.in: the bridge, plus replaces (dependencies' replaces are not inherited):
+#               terraform-provider-docker => kreuzwerker's module at DOCKER_UPSTREAM_VERSION,
+#               .../terraform-provider-docker/shim => ./shim, terraform-plugin-sdk/v2 => ./tf-sdk
+#   shim/       NewProvider() *schema.Provider (its import path lets it import upstream's internal/provider)
+#   tf-sdk/     Pulumi's terraform-plugin-sdk fork at the version the bridge's own go.mod replaces with, plus
+#               sdk-patch/*.go (upstream needs terraform-plugin-go v0.31, whose ProviderServer has one more method)
+#   info/       the ProviderInfo (tokens, names) shared by
+#   cmd/pulumi-tfgen-docker      writes schema.json
+#   cmd/pulumi-resource-docker   the plugin, schema.json embedded
+prepare_docker_module() {
+  local dir=$1 go bridge_dir fork fork_dir
+  go="$(go_bin)"
+  rm -rf "$dir" && mkdir -p "$dir/out" || return 1
+  cp -r "$DOCKER_SRC/shim" "$DOCKER_SRC/info" "$DOCKER_SRC/cmd" "$dir/" || return 1
+  bridge_dir="$(cd /tmp && "$go" mod download -json "github.com/pulumi/pulumi-terraform-bridge/v3@$TF_BRIDGE_VERSION" \
+    | sed -nE 's/^[[:space:]]*"Dir": "(.*)",?$/\1/p')" || return 1
+  [[ -f "$bridge_dir/go.mod" ]] || { log "pulumi-terraform-bridge $TF_BRIDGE_VERSION: not downloadable"; return 1; }
+  fork="$(sed -nE 's#^replace github.com/hashicorp/terraform-plugin-sdk/v2 => github.com/pulumi/terraform-plugin-sdk/v2 (v[^ ]+)$#\1#p' "$bridge_dir/go.mod")"
+  [[ -n "$fork" ]] || { log "no terraform-plugin-sdk/v2 replace in the bridge's go.mod"; return 1; }
+  fork_dir="$(cd /tmp && "$go" mod download -json "github.com/pulumi/terraform-plugin-sdk/v2@$fork" \
+    | sed -nE 's/^[[:space:]]*"Dir": "(.*)",?$/\1/p')" || return 1
+  [[ -d "$fork_dir/helper/schema" ]] || { log "github.com/pulumi/terraform-plugin-sdk/v2@$fork: not downloadable"; return 1; }
+  cp -r "$fork_dir" "$dir/tf-sdk" && chmod -R u+w "$dir/tf-sdk" || return 1
+  cp "$DOCKER_SRC"/sdk-patch/*.go "$dir/tf-sdk/helper/schema/" || return 1
+  sed -e "s/@UPSTREAM_VERSION@/$DOCKER_UPSTREAM_VERSION/" -e "s/@BRIDGE_VERSION@/$TF_BRIDGE_VERSION/" \
+    "$DOCKER_SRC/go.mod.in" >"$dir/go.mod" || return 1
+  echo '{}' >"$dir/cmd/pulumi-resource-docker/schema.json" || return 1   # placeholder until tfgen writes it
+  (cd "$dir" && "$go" mod tidy) || return 1
+}
+
+# check_docker_schema FILE: the tokens and property names FlowForge's program uses, as the Python SDK spells them.
+check_docker_schema() {
+  jq -e '
+    (.resources["docker:index/container:Container"].inputProperties | has("envs") and has("networksAdvanced")
+      and has("healthcheck") and has("ports") and has("volumes") and has("wait") and has("waitTimeout")
+      and has("command") and has("restart") and has("mustRun") and has("image"))
+    and (.types["docker:index/ContainerHealthcheck:ContainerHealthcheck"].properties | has("tests") and has("interval"))
+    and (.types["docker:index/ContainerVolume:ContainerVolume"].properties | has("volumeName") and has("containerPath"))
+    and (.types["docker:index/ContainerPort:ContainerPort"].properties | has("internal") and has("external") and has("ip"))
+    and (.resources["docker:index/remoteImage:RemoteImage"] | (.inputProperties | has("name") and has("keepLocally"))
+      and (.properties | has("imageId")))
+    and (.resources["docker:index/network:Network"].inputProperties | has("name"))
+    and (.resources["docker:index/volume:Volume"].inputProperties | has("name"))
+    and (.config.variables | has("host"))' "$1" >/dev/null
+}
+
+build_docker_provider() {
+  local dir="$BUILD_ROOT/docker-provider-$DOCKER_VERSION" go out ldflags
+  go="$(go_bin)"
+  out="$PLUGIN_CACHE.tmp"
+  step "docker provider $DOCKER_VERSION: wrapper module + go mod tidy" prepare_docker_module "$dir"
+  ldflags="-s -w -X main.version=$DOCKER_VERSION"
+  log "building the docker provider (kreuzwerker $DOCKER_UPSTREAM_VERSION, bridge $TF_BRIDGE_VERSION; 2 cores: 10-25 min on a cold Go cache; log: $dir/build.log)"
+  step "docker provider $DOCKER_VERSION: go build pulumi-tfgen-docker" run_logged "$dir/build.log" \
+    bash -c "cd '$dir' && '$go' build -trimpath -ldflags '$ldflags' -o out/ ./cmd/pulumi-tfgen-docker" || return 1
+  step "docker provider $DOCKER_VERSION: tfgen schema" \
+    "$dir/out/pulumi-tfgen-docker" schema --out "$dir/cmd/pulumi-resource-docker" --skip-docs --skip-examples --quiet || return 1
+  check_docker_schema "$dir/cmd/pulumi-resource-docker/schema.json" \
+    || die "generated schema lacks tokens/properties the pulumi-docker $DOCKER_VERSION SDK uses: $dir/cmd/pulumi-resource-docker/schema.json"
+  step "docker provider $DOCKER_VERSION: go build pulumi-resource-docker" run_logged "$dir/build.log" \
+    bash -c "cd '$dir' && '$go' build -trimpath -ldflags '$ldflags' -o out/ ./cmd/pulumi-resource-docker" || return 1
+  rm -rf "$out" && mkdir -p "$out" || return 1
+  install -m 0755 "$dir/out/pulumi-resource-docker" "$out/pulumi-resource-docker" || return 1
+  cp "$dir/cmd/pulumi-resource-docker/schema.json" "$out/schema.json" || return 1
+  docker_stamp >"$out/.stamp" || return 1
+  rm -rf "$PLUGIN_CACHE" && mv "$out" "$PLUGIN_CACHE" || return 1
+  rm -rf "$dir"   # the Go module and build caches keep what a rebuild needs
+}
+
+# The official provider (github.com/pulumi/pulumi-docker/provider/v5) is refused by the module proxy for every
+# version, so the plugin is our own bridge build (build_docker_provider), or FLOWFORGE_DOCKER_PROVIDER_BINARY.
 ensure_docker_plugin() {
   if docker_plugin_installed; then
     log "docker provider plugin $DOCKER_VERSION: installed in $PULUMI_HOME"
-    return 0
-  fi
-  if [[ -x "$PLUGIN_CACHE/pulumi-resource-docker" ]]; then
-    step "docker provider $DOCKER_VERSION: pulumi plugin install (from cache)" install_docker_plugin "$PLUGIN_CACHE/pulumi-resource-docker"
     return 0
   fi
   local given="${FLOWFORGE_DOCKER_PROVIDER_BINARY:-}"
@@ -195,17 +279,26 @@ ensure_docker_plugin() {
     mkdir -p "$PLUGIN_CACHE"
     install -m 0755 "$given" "$PLUGIN_CACHE/pulumi-resource-docker.tmp"
     mv "$PLUGIN_CACHE/pulumi-resource-docker.tmp" "$PLUGIN_CACHE/pulumi-resource-docker"
+    echo "given:$given" >"$PLUGIN_CACHE/.stamp"
     step "docker provider $DOCKER_VERSION: pulumi plugin install (from $given)" install_docker_plugin "$PLUGIN_CACHE/pulumi-resource-docker"
     return 0
   fi
-  local go why
-  go="$(go_bin)"
-  if why="$(cd /tmp && "$go" list -m -json "github.com/pulumi/pulumi-docker/provider/v5@v$DOCKER_VERSION" 2>&1)"; then
-    die "github.com/pulumi/pulumi-docker/provider/v5@v$DOCKER_VERSION is now served by the module proxy, but this script has no tested build for it yet (needs the kreuzwerker upstream at the submodule commit, the shim package and tfgen); build it and pass FLOWFORGE_DOCKER_PROVIDER_BINARY"
+  if docker_cached; then
+    step "docker provider $DOCKER_VERSION: pulumi plugin install (from cache)" install_docker_plugin "$PLUGIN_CACHE/pulumi-resource-docker"
+    return 0
   fi
-  log "cannot build the docker provider plugin $DOCKER_VERSION here: the Go module proxy refuses it:"
-  printf '    %s\n' "$(printf '%s' "$why" | tail -n2)" >&2
-  die "no pulumi-resource-docker $DOCKER_VERSION: set FLOWFORGE_DOCKER_PROVIDER_BINARY=/path/to/pulumi-resource-docker (version $DOCKER_VERSION) and rerun 'ensure'"
+  local go why m
+  go="$(go_bin)"
+  for m in "github.com/kreuzwerker/terraform-provider-docker@$DOCKER_UPSTREAM_VERSION" \
+           "github.com/pulumi/pulumi-terraform-bridge/v3@$TF_BRIDGE_VERSION"; do
+    if ! why="$(cd /tmp && "$go" mod download -json "$m" 2>&1)" || grep -q '"Error"' <<<"$why"; then
+      log "cannot build the docker provider plugin $DOCKER_VERSION here: the Go module proxy refuses $m:"
+      printf '    %s\n' "$(printf '%s' "$why" | grep -E 'Error|403|404' | tail -n2)" >&2
+      die "no pulumi-resource-docker $DOCKER_VERSION: set FLOWFORGE_DOCKER_UPSTREAM_VERSION / FLOWFORGE_TF_BRIDGE_VERSION to versions the proxy serves, or FLOWFORGE_DOCKER_PROVIDER_BINARY=/path/to/pulumi-resource-docker (version $DOCKER_VERSION), and rerun 'ensure'"
+    fi
+  done
+  step "docker provider $DOCKER_VERSION: build (bridged kreuzwerker provider)" build_docker_provider
+  step "docker provider $DOCKER_VERSION: pulumi plugin install (built)" install_docker_plugin "$PLUGIN_CACHE/pulumi-resource-docker"
 }
 
 cmd_bin_dir() {
