@@ -252,8 +252,9 @@ build_docker_provider() {
   log "building the docker provider (kreuzwerker $DOCKER_UPSTREAM_VERSION, bridge $TF_BRIDGE_VERSION; 2 cores: 10-25 min on a cold Go cache; log: $dir/build.log)"
   step "docker provider $DOCKER_VERSION: go build pulumi-tfgen-docker" run_logged "$dir/build.log" \
     bash -c "cd '$dir' && '$go' build -trimpath -ldflags '$ldflags' -o out/ ./cmd/pulumi-tfgen-docker" || return 1
-  step "docker provider $DOCKER_VERSION: tfgen schema" \
-    "$dir/out/pulumi-tfgen-docker" schema --out "$dir/cmd/pulumi-resource-docker" --skip-docs --skip-examples --quiet || return 1
+  step "docker provider $DOCKER_VERSION: tfgen schema" run_logged "$dir/tfgen.log" \
+    "$dir/out/pulumi-tfgen-docker" schema --out "$dir/cmd/pulumi-resource-docker" --skip-docs --skip-examples --quiet \
+    || return 1
   check_docker_schema "$dir/cmd/pulumi-resource-docker/schema.json" \
     || die "generated schema lacks tokens/properties the pulumi-docker $DOCKER_VERSION SDK uses: $dir/cmd/pulumi-resource-docker/schema.json"
   step "docker provider $DOCKER_VERSION: go build pulumi-resource-docker" run_logged "$dir/build.log" \
