@@ -24,15 +24,23 @@ def local_image(name: str, ref: str, *, parent: pulumi.Resource) -> docker.Remot
     )
 
 
+def _go_duration(seconds: int) -> str:
+    """Seconds as Go's time.Duration prints them ("2s", "1m0s"): the provider reads durations
+    back in that form, so any other spelling would show as a change on every preview."""
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes}m{rest}s" if minutes else f"{rest}s"
+
+
 def healthcheck(
-    *command: str, interval: str = "2s", start_period: str = "30s", retries: int = 30
+    *command: str, interval: int = 2, start_period: int = 30, retries: int = 30
 ) -> docker.ContainerHealthcheckArgs:
-    """An exec-form healthcheck; a short interval so ``wait`` returns soon after readiness."""
+    """An exec-form healthcheck (times in seconds); a short interval so ``wait`` returns soon
+    after readiness."""
     return docker.ContainerHealthcheckArgs(
         tests=["CMD", *command],
-        interval=interval,
-        timeout="5s",
-        start_period=start_period,
+        interval=_go_duration(interval),
+        timeout=_go_duration(5),
+        start_period=_go_duration(start_period),
         retries=retries,
     )
 

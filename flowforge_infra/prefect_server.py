@@ -71,7 +71,7 @@ class PrefectServer(pulumi.ComponentResource):
                     internal=SERVER_PORT, external=args.host_port, ip=args.bind_address
                 )
             ],
-            healthcheck=healthcheck("python", "-c", _READY_PROBE, start_period="60s"),
+            healthcheck=healthcheck("python", "-c", _READY_PROBE, start_period=60),
         )
         self.register_outputs({"container_name": self.container.name})
 

@@ -117,6 +117,7 @@ def test_server_container(default: Deployment) -> None:
     assert inputs["networksAdvanced"] == [
         {"name": "flowforge-network", "aliases": ["prefect-server"]}
     ]
+    assert inputs["healthcheck"]["startPeriod"] == "1m0s", "Go's spelling, or a perpetual diff"
     probe = inputs["healthcheck"]["tests"]
     assert probe[:3] == ["CMD", "python", "-c"], "the image has no curl: probe with python"
     assert "http://127.0.0.1:4200/api/ready" in probe[3]
