@@ -74,7 +74,7 @@ class PrefectPlatform(pulumi.ComponentResource):
                 image=settings.prefect_image,
                 container_name=settings.server_container_name,
                 network=self.network,
-                database=self.postgres.container,
+                database_ready=self.postgres.ready,
                 db_user=settings.db_user,
                 db_password=db_password,
                 db_name=settings.db_name,

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_docker as docker
 
 from flowforge_infra.containers import healthcheck, local_image, service_container
+from flowforge_infra.role_password import RolePassword
 
 __all__ = ["POSTGRES_ALIAS", "POSTGRES_PORT", "PostgresArgs", "PostgresDatabase"]
 
@@ -32,9 +33,11 @@ class PostgresArgs:
 
 
 class PostgresDatabase(pulumi.ComponentResource):
-    """Image + container of PostgreSQL, healthy once it accepts TCP connections."""
+    """Image + container of PostgreSQL, healthy once it accepts TCP connections; ``ready`` is
+    what a client waits on: the container, with the role's password set to the stack's."""
 
     container: docker.Container
+    ready: list[pulumi.Resource]
 
     def __init__(
         self, name: str, args: PostgresArgs, opts: pulumi.ResourceOptions | None = None
@@ -68,4 +71,14 @@ class PostgresDatabase(pulumi.ComponentResource):
                 "pg_isready", "-h", "127.0.0.1", "-U", args.user, "-d", args.database
             ),
         )
+        role_password = RolePassword(
+            f"{name}-role-password",
+            container=self.container.name,
+            container_id=self.container.id,
+            user=args.user,
+            database=args.database,
+            password=args.password,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.ready = [self.container, role_password]
         self.register_outputs({"container_name": self.container.name})

@@ -31,7 +31,7 @@ class PrefectServerArgs:
     image: str
     container_name: str
     network: docker.Network
-    database: docker.Container
+    database_ready: list[pulumi.Resource]
     db_user: str
     db_password: pulumi.Input[str]
     db_name: str
@@ -64,7 +64,7 @@ class PrefectServer(pulumi.ComponentResource):
             ),
             wait_timeout=args.ready_timeout_seconds,
             parent=self,
-            depends_on=[args.database],
+            depends_on=args.database_ready,
             command=["prefect", "server", "start", "--host", "0.0.0.0", "--port", str(SERVER_PORT)],
             ports=[
                 docker.ContainerPortArgs(

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.e2e
 
 DB_PASSWORD = "p@ss:w/rd#?&x"
 AUTH_STRING = "flowforge:s3cr3t-Auth@string"
+NEW_DB_PASSWORD = "n3w'pw@"
 
 
 @dataclass
@@ -110,8 +111,8 @@ def test_preview_of_the_empty_stack_plans_every_resource(
     preview_result: tuple[ThrowawayStack, auto.PreviewResult],
 ) -> None:
     changes = preview_result[1].change_summary
-    # stack, component x3, network, volume, 2 images, 2 containers, work pool
-    assert changes.get(auto.OpType.CREATE, changes.get("create")) == 11, changes
+    # stack, 3 components, network, volume, 2 images, 2 containers, role password, work pool
+    assert changes.get(auto.OpType.CREATE, changes.get("create")) == 12, changes
 
 
 def test_containers_are_running_and_healthy(platform: Platform) -> None:
@@ -257,7 +258,12 @@ def test_destroy_keeps_data_and_removes_pool_first(platform: Platform) -> None:
     assert deleted.index("flowforge-work-pool") < deleted.index("flowforge-server-container")
     assert deleted.index("flowforge-server-container") < deleted.index("flowforge-network")
 
+    # A new password on the kept volume (as after destroy of a generated one) must still work.
+    platform.stack.stack.set_config(
+        "flowforge-infra:dbPassword", auto.ConfigValue(NEW_DB_PASSWORD, secret=True)
+    )
     platform.up()
+    assert platform.outputs[outputs.DATABASE_URL].endswith(":n3w%27pw%40@postgres:5432/prefect")
     with platform.http() as http:
         kept = http.get(f"/flow_runs/{run_id}")
     assert kept.status_code == 200, "the flow run did not survive destroy + up"

@@ -35,7 +35,11 @@ def test_every_resource_is_a_child_of_the_platform_component(default: Deployment
         registration = default.resource(name)
         assert registration.type == type_, f"{name} has type {registration.type}"
         assert registration.parent.endswith("::flowforge"), f"{name} is not under the platform"
-    for name in ("flowforge-postgres-image", "flowforge-postgres-container"):
+    for name in (
+        "flowforge-postgres-image",
+        "flowforge-postgres-container",
+        "flowforge-postgres-role-password",
+    ):
         assert default.resource(name).parent.endswith("::flowforge-postgres"), name
     for name in ("flowforge-server-image", "flowforge-server-container"):
         assert default.resource(name).parent.endswith("::flowforge-server"), name
@@ -122,9 +126,10 @@ def test_server_container(default: Deployment) -> None:
     assert probe[:3] == ["CMD", "python", "-c"], "the image has no curl: probe with python"
     assert "http://127.0.0.1:4200/api/ready" in probe[3]
     assert server.delete_before_replace
-    assert any(urn.endswith("::flowforge-postgres-container") for urn in server.dependencies), (
-        "the server must start only after PostgreSQL is healthy"
-    )
+    for ready in ("flowforge-postgres-container", "flowforge-postgres-role-password"):
+        assert any(urn.endswith(f"::{ready}") for urn in server.dependencies), (
+            f"the server must start only after {ready}"
+        )
 
 
 def test_server_environment(default: Deployment) -> None:
@@ -154,6 +159,17 @@ def test_work_pool(default: Deployment) -> None:
 def test_generated_password_is_a_secret(default: Deployment) -> None:
     password = default.resource("flowforge-db-password")
     assert password.additional_secret_outputs == ["result"]
+
+
+def test_role_password_follows_the_stack_password(default: Deployment) -> None:
+    """A kept volume holds the password of its first start; this resource re-applies ours."""
+    role = default.resource("flowforge-postgres-role-password")
+    assert role.inputs["container"] == "flowforge-postgres"
+    assert role.inputs["container_id"] == "flowforge-postgres-container-id"
+    assert (role.inputs["user"], role.inputs["database"]) == ("prefect", "prefect")
+    assert role.inputs["password"] == GENERATED_PASSWORD
+    assert "password" in role.secret_inputs
+    assert role.additional_secret_outputs == ["password"]
 
 
 def test_outputs(default: Deployment) -> None:
