@@ -221,7 +221,7 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
     """Read and validate the stack's config; raise a one-line ConfigError on the first problem."""
     config = config or pulumi.Config(NAMESPACE)
     fields = Settings.model_fields
-    known = {field.alias: name for name, field in fields.items()}
+    known = {str(field.alias): name for name, field in fields.items()}
 
     unknown = sorted(_project_config_keys() - set(known))
     if unknown:

@@ -114,6 +114,11 @@ class PrefectPlatform(pulumi.ComponentResource):
                 opts=child,
             )
 
+        secret_database_url: pulumi.Output[str] = pulumi.Output.secret(
+            pulumi.Output.from_input(db_password).apply(
+                lambda password: database_url(settings.db_user, str(password), settings.db_name)
+            )
+        )
         self.stack_outputs: dict[str, pulumi.Input[object]] = {
             outputs.API_URL: settings.api_url,
             outputs.UI_URL: settings.ui_url,
@@ -123,11 +128,7 @@ class PrefectPlatform(pulumi.ComponentResource):
             outputs.NETWORK_NAME: self.network.name,
             outputs.POSTGRES_CONTAINER: self.postgres.container.name,
             outputs.SERVER_CONTAINER: self.server.container.name,
-            outputs.DATABASE_URL: pulumi.Output.secret(
-                pulumi.Output.from_input(db_password).apply(
-                    lambda password: database_url(settings.db_user, password, settings.db_name)
-                )
-            ),
+            outputs.DATABASE_URL: secret_database_url,
             outputs.WORKER_COMMAND: self.work_pool.name.apply(
                 lambda pool: " ".join(worker_command(pool, settings.work_pool_type))
             ),

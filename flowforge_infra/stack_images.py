@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no stubs
 
 from flowforge_infra.config import NAMESPACE, Settings
 
@@ -16,7 +16,7 @@ __all__ = ["stack_images"]
 
 
 def stack_images(stack_file: Path) -> list[str]:
-    config = {}
+    config: dict[str, object] = {}
     if stack_file.exists():
         config = (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
     images = []
