@@ -126,21 +126,15 @@ def bench(
     if importlib.util.find_spec("matplotlib") is None:
         raise BenchError("matplotlib draws the chart and is missing: pip install -e '.[bench]'")
 
-    auth_string = os.environ.get(AUTH_ENV)
+    target: Target | None = None
     containers: dict[str, str] = {}
-    if api_url is not None:
-        target = Target("stack", Endpoint(api_url, auth_string), None)
-    else:
-        found = stack_outputs(stack)
-        containers = {
-            "postgres": found[outputs.POSTGRES_CONTAINER],
-            "prefect": found[outputs.SERVER_CONTAINER],
-        }
-        log = ContainerLog(containers["prefect"])
-        target = Target("stack", Endpoint(found[outputs.API_URL], auth_string), log)
-    check_reachable(target.endpoint)
+    if set(options.parts) - {"provisioning"}:  # provisioning brings its own stack
+        target, containers = _server_under_test(stack, api_url)
+        check_reachable(target.endpoint)
 
-    shown: dict[str, Any] = {"api-url": api_url} if api_url else {"stack": stack}
+    shown: dict[str, Any] = {}
+    if target is not None:
+        shown = {"api-url": api_url} if api_url else {"stack": stack}
     shown |= {
         "only": ",".join(options.parts), "duration": f"{options.duration:g}",
         "bursts": bursts, "writers": writers, "reps": reps, "max-minutes": f"{max_minutes:g}",
@@ -160,15 +154,38 @@ def bench(
     return 1 if outcome.problems else 0
 
 
+def _server_under_test(stack: str, api_url: str | None) -> tuple[Target, dict[str, str]]:
+    """The stack's server (or the one at ``api_url``) and, by role, its containers."""
+    auth_string = os.environ.get(AUTH_ENV)
+    if api_url is not None:
+        return Target("stack", Endpoint(api_url, auth_string), None), {}
+    found = stack_outputs(stack)
+    needed = (outputs.API_URL, outputs.POSTGRES_CONTAINER, outputs.SERVER_CONTAINER)
+    missing = [name for name in needed if not found.get(name)]
+    if missing:
+        raise BenchError(f"stack {stack!r} has no output {missing[0]}; run 'make up' first")
+    containers = {
+        "postgres": found[outputs.POSTGRES_CONTAINER],
+        "prefect": found[outputs.SERVER_CONTAINER],
+    }
+    log = ContainerLog(containers["prefect"])
+    return Target("stack", Endpoint(found[outputs.API_URL], auth_string), log), containers
+
+
 def _run_part(
     part: str,
     outcome: Results,
-    target: Target,
+    target: Target | None,
     containers: dict[str, str],
     options: Options,
     budget: Budget,
 ) -> None:
     """Run one part, adding what it measured to ``outcome`` as soon as it is measured."""
+    if part == "provisioning":
+        outcome.provisioning = measure_provisioning(options.reps, budget=budget)
+        return
+    if target is None:
+        raise BenchError(f"{part} needs a server to measure")
     if part == "memory":
         outcome.memory = measure_memory(
             target, list(containers.values()), seconds=options.duration, budget=budget
@@ -189,8 +206,6 @@ def _run_part(
             bursts=options.bursts, writers=options.writers, seconds=options.duration,
             budget=budget,
         )  # fmt: skip
-    elif part == "provisioning":
-        outcome.provisioning = measure_provisioning(options.reps, budget=budget)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,9 +7,10 @@ again. The floor starts the same two containers, copied from the stack's with
 ``docker inspect``, by ``docker run`` to the same point: ``/api/ready`` answers 200 and the pool
 is created through the REST API.
 
-Where the seconds go comes from the engine's own events (``on_event``), stamped when they
-arrive (the Automation API reads them from a file every 0.1 s), and for the cold ``up`` from
-three outside marks: the moment ``/api/ready`` first answers (polled every 0.1 s) and docker's
+Where the seconds go comes from the engine's own events (``on_event``): the first event, then
+each step of a real resource (components only span their children's steps), stamped when they
+arrive (the Automation API reads them from a file every 0.1 s); and for the cold ``up`` from
+outside marks: the moment ``/api/ready`` first answers (polled every 0.1 s) and docker's
 ``start`` and ``health_status: healthy`` events of each container.
 """
 
@@ -20,13 +21,13 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 from pulumi import automation as auto
 
-from benchmarks import BenchError, Budget
+from benchmarks import BenchError, Budget, say
 from benchmarks.docker_platform import ContainerSpec, replayed_platform
 from benchmarks.shell import run
 from benchmarks.stats import median
@@ -49,6 +50,7 @@ class Step:
     op: str
     start_s: float
     end_s: float | None
+    changed: list[str] = field(default_factory=list)  # properties an update or replace changes
 
 
 @dataclass
@@ -57,7 +59,7 @@ class OpProfile:
 
     started_at: float = 0.0  # wall clock (epoch seconds) of the call
     total_s: float = 0.0
-    prelude_s: float | None = None  # first engine event: CLI, engine and plugins host up
+    prelude_s: float | None = None  # the first engine event: the CLI and engine are up
     steps: list[Step] = field(default_factory=list)
     marks: dict[str, float] = field(default_factory=dict)  # outside events (cold up only)
 
@@ -81,7 +83,7 @@ class _EventClock:
     def __init__(self) -> None:
         self.started = time.time()
         self.profile = OpProfile(started_at=self.started)
-        self._open: dict[str, tuple[str, str, float]] = {}
+        self._open: dict[str, Step] = {}
 
     def __call__(self, event: auto.EngineEvent) -> None:
         now = time.time() - self.started
@@ -89,16 +91,19 @@ class _EventClock:
             self.profile.prelude_s = now
         if event.resource_pre_event is not None:
             meta = event.resource_pre_event.metadata
+            state = meta.new or meta.old
+            if state is not None and not state.custom:
+                return  # a component (or the stack): it only spans its children's steps
             name = f"{meta.urn.rsplit('::', 1)[-1]} ({meta.type.rsplit(':', 1)[-1]})"
-            self._open[meta.urn] = (name, str(meta.op.value), now)
+            self._open[meta.urn] = Step(name, str(meta.op.value), round(now, 3), None,
+                                        list(meta.diffs or []))  # fmt: skip
         done = event.res_outputs_event or event.res_op_failed_event
         if done is not None and done.metadata.urn in self._open:
-            name, op, start = self._open.pop(done.metadata.urn)
-            self.profile.steps.append(Step(name, op, round(start, 3), round(now, 3)))
+            step = self._open.pop(done.metadata.urn)
+            self.profile.steps.append(replace(step, end_s=round(now, 3)))
 
     def finish(self) -> OpProfile:
-        for name, op, start in self._open.values():
-            self.profile.steps.append(Step(name, op, round(start, 3), None))
+        self.profile.steps.extend(self._open.values())
         self.profile.steps.sort(key=lambda step: step.start_s)
         self.profile.total_s = round(time.time() - self.started, 3)
         return self.profile
@@ -127,6 +132,7 @@ class _FloorSpec:
 
 
 def measure_provisioning(reps: int, *, budget: Budget) -> ProvisioningResult:
+    """``reps`` repetitions on one throwaway stack, removed at the end; then the floor."""
     if shutil.which("pulumi") is None:
         raise BenchError("provisioning needs the pulumi CLI on PATH: run it through 'make bench'")
     seconds: dict[str, list[float]] = {op: [] for op in (*OPERATIONS, FLOOR)}
@@ -139,6 +145,7 @@ def measure_provisioning(reps: int, *, budget: Budget) -> ProvisioningResult:
                 timings, floor_spec = _repetition(stack)
                 for op, profile in timings.items():
                     seconds[op].append(profile.total_s)
+                say(", ".join(f"{op} {p.total_s:.1f} s" for op, p in timings.items()))
                 profiles = profiles or timings
         finally:
             stack.remove()
@@ -152,6 +159,7 @@ def measure_provisioning(reps: int, *, budget: Budget) -> ProvisioningResult:
         for phase, at in ready.items():
             phases[phase].append(at)
         seconds[FLOOR].append(round(ready["pool created"], 3))
+        say(f"provisioning: {FLOOR} {ready['pool created']:.1f} s")
     floor_phases = {name: round(median(values) or 0.0, 3) for name, values in phases.items()}
     return ProvisioningResult(seconds, floor_phases, profiles)
 

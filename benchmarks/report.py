@@ -206,7 +206,8 @@ def _profile_table(title: str, profile: OpProfile) -> list[str]:
     ]
     rows += [
         [f"{step.start_s:.1f}", "—" if step.end_s is None else f"{step.end_s:.1f}",
-         f"{step.op} {step.resource}"]
+         f"{step.op} {step.resource}" + (f" (changes {', '.join(step.changed)})"
+                                         if step.changed else "")]
         for step in profile.steps
     ]  # fmt: skip
     rows += [[f"{at:.1f}", "", mark] for mark, at in profile.marks.items()]

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from benchmarks import Budget
+from benchmarks import Budget, say
 from benchmarks.docker_platform import ContainerSpec, replayed_platform
 from benchmarks.write_load import ServerFigures, measure_server
 
@@ -66,6 +66,7 @@ def measure_settings(
     results = []
     for variant in variants:
         budget.check(f"the settings variant {variant.name!r}")
+        say(f"settings: starting {variant.name!r}")
         with replayed_platform(
             postgres, server, label="settings", server_env=variant.env,
             services_apart=variant.services_apart,

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from benchmarks import BenchError, Budget
+from benchmarks import BenchError, Budget, say
 from benchmarks.stats import percentile
 from benchmarks.targets import Endpoint, Target, check_reachable
 
@@ -109,16 +109,19 @@ def measure_server(
         burst_results = []
         for n in bursts:
             budget.check(f"the burst of {n} on {target.label}")
-            burst_results.append(
-                _with_locked_lines(target, partial(burst, target.endpoint, flow_id, n))
-            )
+            result = _with_locked_lines(target, partial(burst, target.endpoint, flow_id, n))
+            say(f"{target.label}: burst of {n}: {result.accepted} accepted")
+            burst_results.append(result)
             time.sleep(SETTLE_SECONDS)
         sustained_results = []
         for k in writers:
             budget.check(f"{k} writers on {target.label}")
-            sustained_results.append(
-                _with_locked_lines(target, partial(sustained, target.endpoint, flow_id, k, seconds))
+            load = _with_locked_lines(
+                target, partial(sustained, target.endpoint, flow_id, k, seconds)
             )
+            say(f"{target.label}: {k} writers: {load.runs_per_second:.1f} runs/s, "
+                f"{load.failed_requests} failed requests")  # fmt: skip
+            sustained_results.append(load)
             time.sleep(SETTLE_SECONDS)
     finally:
         delete_bench_flow(target.endpoint, flow_id)
