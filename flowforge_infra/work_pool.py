@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from flowforge_infra.pool_names import pool_name_problem
 from flowforge_infra.prefect_api import (
     Conflict,
     NotFound,
+    PrefectApiError,
     PrefectClient,
     WorkPoolCreate,
     WorkPoolUpdate,
@@ -169,8 +170,16 @@ class WorkPoolProvider(dyn.ResourceProvider):
         with self._client(props) as client, contextlib.suppress(NotFound):
             client.delete_work_pool(id_)
 
-    def _client(self, props: Mapping[str, Any]) -> PrefectClient:
-        return self._client_factory(props["api_url"], auth_string=props.get("auth_string"))
+    @contextlib.contextmanager
+    def _client(self, props: Mapping[str, Any]) -> Iterator[PrefectClient]:
+        """A client for one call. An API error leaves it without its chain of causes: Pulumi
+        prints a dynamic provider's whole traceback, and the chain would bury the one line
+        that says what failed where."""
+        with self._client_factory(props["api_url"], auth_string=props.get("auth_string")) as client:
+            try:
+                yield client
+            except PrefectApiError as exc:
+                raise exc.with_traceback(None) from None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,8 @@ hardest configuration for secrets and encoding.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -202,10 +204,15 @@ def test_second_up_plans_no_change(platform: Platform) -> None:
     platform.stack.stack.preview(expect_no_changes=True)
 
 
-def test_state_holds_no_plaintext_secret(platform: Platform) -> None:
-    state = json.dumps(platform.stack.stack.export_stack().deployment)
-    for secret in (DB_PASSWORD, AUTH_STRING, "p%40ss%3Aw%2Frd%23%3F%26x"):
-        assert secret not in state, "a secret is in the state in plaintext"
+def test_no_secret_is_stored_in_plaintext(platform: Platform) -> None:
+    """What lies on disk: the file state backend and the stack's config file."""
+    folder = platform.stack.folder
+    stored = [path for path in folder.rglob("*") if path.is_file() and "venv" not in path.parts]
+    assert any(path.suffix == ".json" for path in stored), "no state file found to inspect"
+    for path in stored:
+        text = path.read_text(errors="replace")
+        for secret in (DB_PASSWORD, AUTH_STRING, "p%40ss%3Aw%2Frd%23%3F%26x", "s3cr3t-Auth"):
+            assert secret not in text, f"{path.relative_to(folder)} holds a secret in plaintext"
 
 
 def test_concurrency_change_updates_only_the_pool_in_place(platform: Platform) -> None:
@@ -219,21 +226,24 @@ def test_concurrency_change_updates_only_the_pool_in_place(platform: Platform) -
         assert prefect.read_work_pool("flowforge-development").concurrency_limit == 7
 
 
-def test_killed_server_is_healed_by_the_restart_policy(platform: Platform) -> None:
+def test_crashed_server_is_healed_by_the_restart_policy(platform: Platform) -> None:
+    """SIGKILL of the server's main process, as an OOM kill or a crash would do it. (``docker
+    kill`` would not do: Docker counts it as a manual stop, which no restart policy undoes.)"""
     server = platform.outputs[outputs.SERVER_CONTAINER]
-    started_before = docker_inspect(server)["State"]["StartedAt"]
-    subprocess.run(["docker", "kill", server], check=True, capture_output=True, timeout=30)
+    before = docker_inspect(server)["State"]
+    os.kill(before["Pid"], signal.SIGKILL)
 
     def healed() -> bool:
         state = docker_inspect(server)["State"]
-        if not state["Running"] or state["StartedAt"] == started_before:
+        if not state["Running"] or state["StartedAt"] == before["StartedAt"]:
             return False
         try:
             return httpx.get(f"{platform.api_url}/ready", timeout=3).status_code == 200
         except httpx.TransportError:
             return False
 
-    wait_for(healed, seconds=120, what=f"{server} to be restarted and ready")
+    wait_for(healed, seconds=180, what=f"{server} to be restarted and ready")
+    assert docker_inspect(server)["RestartCount"] >= 1
 
 
 def test_destroy_keeps_data_and_removes_pool_first(platform: Platform) -> None:

@@ -14,7 +14,7 @@ import pytest
 from prefect.workers.process import ProcessWorker
 from pulumi.runtime.rpc import UNKNOWN
 
-from flowforge_infra.prefect_api import PrefectClient, RetryPolicy
+from flowforge_infra.prefect_api import PrefectClient, RetryPolicy, ServerUnavailable
 from flowforge_infra.work_pool import PoolTypeMismatch, WorkPoolProvider
 
 API_URL = "http://prefect.test/api"
@@ -385,3 +385,20 @@ def test_the_provider_keeps_no_client_or_credential() -> None:
     provider = WorkPoolProvider()
     assert set(vars(provider)) == {"_client_factory"}
     assert provider._client_factory is PrefectClient
+
+
+def test_an_unreachable_server_fails_with_one_unchained_error() -> None:
+    """Pulumi prints a dynamic provider's whole traceback: the error must stand alone."""
+
+    def refuse_connection(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Connection refused", request=request)
+
+    provider = WorkPoolProvider(
+        client_factory=partial(
+            PrefectClient, retry=FAST, transport=httpx.MockTransport(refuse_connection)
+        )
+    )
+    with pytest.raises(ServerUnavailable) as raised:
+        provider.delete("team-pool", inputs())
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    assert API_URL in str(raised.value)
