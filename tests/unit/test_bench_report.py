@@ -83,7 +83,9 @@ def provisioning() -> ProvisioningResult:
                FLOOR: [12.0, 12.5, 11.5]}  # fmt: skip
     return ProvisioningResult(
         seconds, {"postgres ready": 1.8, "server ready": 11.6, "pool created": 12.0},
-        {"cold up": profile, "no-op up": OpProfile(total_s=6.0)},
+        {"cold up": profile,
+         "no-op up": OpProfile(total_s=6.0, prelude_s=1.0, steps=[
+             Step("flowforge-server-container (Container)", "update", 4.0, 4.2, ["healthcheck"])])},
     )  # fmt: skip
 
 
@@ -104,9 +106,12 @@ def test_markdown_states_the_machine_and_every_measured_part() -> None:
     assert "| 1.5 | 4.0 | program and plugins start (until the first step) |" in text
     assert "| 9.0 | 27.0 | create flowforge-server-container (Container) |" in text
     assert "| 25.1 |  | server answers /api/ready |" in text
+    assert "update flowforge-server-container (Container) (changes healthcheck) |" in text
     assert "| server | 250 | 300 |" in text
     assert "| as provisioned | 12.0 | 40 / 40 | 11.0 (0) | 400 |" in text
     assert "- write: the time budget ran out" in text
+    assert "- target, every burst fully accepted: met (40/40)" in text
+    assert "- target, no failed request: met (16 writers: 0)" in text
 
 
 def test_files_are_written_json_complete_and_png_valid(tmp_path: Path) -> None:
