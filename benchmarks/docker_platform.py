@@ -33,7 +33,7 @@ from flowforge_infra.throwaway_stack import free_loopback_port
 __all__ = ["ContainerSpec", "ReplayedPlatform", "replayed_platform"]
 
 READY_TIMEOUT_SECONDS = 180
-AUTH_ENV = "PREFECT_SERVER_API_AUTH_STRING"
+SERVER_AUTH_ENV = "PREFECT_SERVER_API_AUTH_STRING"
 # docker inspect's healthcheck durations (nanoseconds; 0 = docker's default) -> docker run flag
 _HEALTH_DURATIONS = {
     "Interval": "--health-interval",
@@ -94,8 +94,6 @@ class ReplayedPlatform:
     """A running copy; times in seconds from the first docker command."""
 
     target: Target
-    postgres_container: str
-    server_container: str
     postgres_ready_s: float
     server_ready_s: float
     started_at: float  # time.monotonic() of the first docker command
@@ -138,12 +136,10 @@ def replayed_platform(
             _docker_run(server, name=f"{prefix}-services", network=network, alias="services",
                         env=env, command=["prefect", "server", "services", "start"],
                         started=started, healthcheck=False)  # fmt: skip
-        endpoint = Endpoint(api_url, env.get(AUTH_ENV))
+        endpoint = Endpoint(api_url, env.get(SERVER_AUTH_ENV))
         wait_until_ready(endpoint, timeout=READY_TIMEOUT_SECONDS)
         yield ReplayedPlatform(
             target=Target(label, endpoint, ContainerLog(server_name)),
-            postgres_container=pg_name,
-            server_container=server_name,
             postgres_ready_s=postgres_ready,
             server_ready_s=time.monotonic() - t0,
             started_at=t0,
