@@ -22,7 +22,7 @@ help:
 $(STAMP): pyproject.toml requirements.txt
 	@command -v python3 >/dev/null || { echo "python3 is missing: install Python 3.11+ (apt-get install python3 python3-venv)"; exit 1; }
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'
 	touch $@
 
 stack: $(STAMP)
