@@ -79,14 +79,28 @@ class ThrowawayStack:
         self.stack.set_config(f"{NAMESPACE}:{key}", auto.ConfigValue(value))
 
     def remove(self) -> None:
-        """Destroy the stack, remove its kept data volume and its folder."""
+        """Destroy the stack, then remove whatever of it is left (its containers, network and
+        kept data volume, found by its name prefix, even when destroy failed) and its folder."""
         try:
             self.stack.destroy()
             self.stack.workspace.remove_stack(self.stack.name)
         finally:
-            subprocess.run(
-                ["docker", "volume", "rm", "-f", f"{self.name_prefix}-postgres-data"],
-                check=False,
-                capture_output=True,
-            )
+            for kind in ("container", "network"):
+                listing = _docker(
+                    kind,
+                    "ls",
+                    "-aq" if kind == "container" else "-q",
+                    "--filter",
+                    f"name=^{self.name_prefix}-",
+                )
+                if listing.split():
+                    _docker(kind, "rm", *(["-f"] if kind == "container" else []), *listing.split())
+            _docker("volume", "rm", "-f", f"{self.name_prefix}-postgres-data")
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _docker(*args: str) -> str:
+    """Run a docker command for clean-up; its failures are not ours to raise here."""
+    return subprocess.run(
+        ["docker", *args], check=False, capture_output=True, text=True, timeout=120
+    ).stdout
