@@ -16,11 +16,13 @@ help:
 	@echo "make preview  pulumi preview the stack"
 	@echo "make outputs  print the stack outputs"
 	@echo "make doctor   verify the running platform"
-	@echo "make test     run every test tier (unit, integration, end-to-end)"
+	@echo "make test     run every test tier (unit, integration, end-to-end), after ruff"
+	@echo "make unit | integration | e2e | lint   one tier, or the linter"
 	@echo "make bench    run the benchmarks (needs 'make up' first)"
 
 $(STAMP): pyproject.toml requirements.txt
 	@command -v python3 >/dev/null || { echo "python3 is missing: install Python 3.11+ (apt-get install python3 python3-venv)"; exit 1; }
+	@echo "creating $(VENV)/ and installing the pinned dependencies (a few minutes the first time)"
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'
 	touch $@
@@ -30,7 +32,7 @@ stack: $(STAMP)
 	$(PULUMI) stack select --create $(STACK)
 
 up: stack
-	$(PULUMI) up --yes --stack $(STACK)
+	$(PULUMI) up --yes --refresh --stack $(STACK)
 	$(PULUMI) stack output --stack $(STACK)
 
 preview: stack

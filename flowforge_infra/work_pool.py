@@ -25,10 +25,12 @@ from pulumi.runtime.rpc import UNKNOWN
 from flowforge_infra import prefect_api
 from flowforge_infra.pool_names import pool_name_problem
 from flowforge_infra.prefect_api import (
+    ApiTimeout,
     Conflict,
     NotFound,
     PrefectApiError,
     PrefectClient,
+    ServerUnavailable,
     WorkPoolCreate,
     WorkPoolUpdate,
 )
@@ -145,12 +147,19 @@ class WorkPoolProvider(dyn.ResourceProvider):
         return dyn.CreateResult(pool.name, _outputs(pool, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
-        """Refresh from the server; a pool deleted outside Pulumi leaves the state (empty ID)."""
+        """Refresh from the server; a pool deleted outside Pulumi leaves the state (empty ID).
+
+        A server that does not answer keeps the last known state, with a warning: Pulumi
+        refreshes every resource before it plans, so failing here would stop the very
+        ``pulumi up --refresh`` that restarts a stopped server container."""
         with self._client(props) as client:
             try:
                 pool = client.read_work_pool(id_)
             except NotFound:
                 return dyn.ReadResult("", {})
+            except (ServerUnavailable, ApiTimeout) as exc:
+                pulumi.log.warn(f"work pool {id_!r} not refreshed, kept as last seen: {exc}")
+                return dyn.ReadResult(id_, props)
         return dyn.ReadResult(pool.name, _outputs(pool, props))
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.UpdateResult:
@@ -166,9 +175,19 @@ class WorkPoolProvider(dyn.ResourceProvider):
         return dyn.UpdateResult(_outputs(pool, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """Delete the pool; one that is already gone counts as deleted."""
-        with self._client(props) as client, contextlib.suppress(NotFound):
-            client.delete_work_pool(id_)
+        """Delete the pool; one that is already gone counts as deleted.
+
+        A server that does not answer (its container stopped, say) cannot delete anything: the
+        pool leaves the state with a warning instead of blocking ``pulumi destroy``. It lives in
+        the server's database, so it goes with that database, or, on a kept one, the next
+        ``create`` adopts it."""
+        with self._client(props) as client:
+            try:
+                client.delete_work_pool(id_)
+            except NotFound:
+                pass
+            except (ServerUnavailable, ApiTimeout) as exc:
+                pulumi.log.warn(f"work pool {id_!r} not deleted on the server: {exc}")
 
     @contextlib.contextmanager
     def _client(self, props: Mapping[str, Any]) -> Iterator[PrefectClient]:

@@ -14,7 +14,7 @@ import pytest
 from prefect.workers.process import ProcessWorker
 from pulumi.runtime.rpc import UNKNOWN
 
-from flowforge_infra.prefect_api import PrefectClient, RetryPolicy, ServerUnavailable
+from flowforge_infra.prefect_api import ApiTimeout, PrefectClient, RetryPolicy
 from flowforge_infra.work_pool import PoolTypeMismatch, WorkPoolProvider
 
 API_URL = "http://prefect.test/api"
@@ -387,18 +387,42 @@ def test_the_provider_keeps_no_client_or_credential() -> None:
     assert provider._client_factory is PrefectClient
 
 
-def test_an_unreachable_server_fails_with_one_unchained_error() -> None:
-    """Pulumi prints a dynamic provider's whole traceback: the error must stand alone."""
-
+def unreachable_provider() -> WorkPoolProvider:
     def refuse_connection(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("Connection refused", request=request)
 
-    provider = WorkPoolProvider(
+    return WorkPoolProvider(
         client_factory=partial(
             PrefectClient, retry=FAST, transport=httpx.MockTransport(refuse_connection)
         )
     )
-    with pytest.raises(ServerUnavailable) as raised:
-        provider.delete("team-pool", inputs())
+
+
+def test_an_unreachable_server_fails_an_update_with_one_unchained_error() -> None:
+    """Pulumi prints a dynamic provider's whole traceback: the error must stand alone."""
+    news = inputs(concurrency_limit=4, ready_timeout_seconds=1)
+    with pytest.raises(ApiTimeout) as raised:
+        unreachable_provider().update("team-pool", inputs(), news)
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
     assert API_URL in str(raised.value)
+
+
+def test_refresh_keeps_the_last_state_when_the_server_is_unreachable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Otherwise ``pulumi up --refresh`` could not restart a stopped server container."""
+    warned: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *_, **__: warned.append(message))
+    state = inputs(pool_id="abc")
+    result = unreachable_provider().read("team-pool", state)
+    assert (result.id, result.outs) == ("team-pool", state)
+    assert len(warned) == 1 and "not refreshed" in warned[0] and API_URL in warned[0]
+
+
+def test_delete_drops_the_pool_with_a_warning_when_the_server_is_unreachable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    warned: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *_, **__: warned.append(message))
+    unreachable_provider().delete("team-pool", inputs())
+    assert len(warned) == 1 and "not deleted on the server" in warned[0]
