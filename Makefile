@@ -42,7 +42,7 @@ outputs: $(STAMP)
 	$(PULUMI) stack output --stack $(STACK)
 
 down: $(STAMP)
-	$(PULUMI) destroy --yes --stack $(STACK)
+	$(PULUMI) destroy --yes --run-program --stack $(STACK)
 
 doctor: $(STAMP)
 	$(LOCAL_CLOUD) exec $(VENV)/bin/flowforge-infra doctor --stack $(STACK)

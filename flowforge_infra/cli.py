@@ -44,9 +44,7 @@ ApiUrlOption = Annotated[
         "the auth string then comes from PREFECT_API_AUTH_STRING or the active profile."
     ),
 ]
-WorkPoolOption = Annotated[
-    str | None, typer.Option(help="With --api-url: the work pool to check.")
-]
+WorkPoolOption = Annotated[str | None, typer.Option(help="With --api-url: the work pool to check.")]
 WorkPoolTypeOption = Annotated[
     str | None, typer.Option(help="With --api-url: the pool's worker type.")
 ]

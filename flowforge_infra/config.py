@@ -23,9 +23,9 @@ from pydantic import (
     field_validator,
 )
 
-from flowforge_infra.pool_names import pool_name_problem
+from flowforge_infra.pool_names import MAX_CONCURRENCY_LIMIT, pool_name_problem
 
-__all__ = ["NAMESPACE", "ConfigError", "Settings", "load_settings"]
+__all__ = ["NAMESPACE", "ConfigError", "Settings", "load_settings", "validate_settings"]
 
 NAMESPACE = "flowforge-infra"
 
@@ -140,7 +140,8 @@ class Settings(BaseModel):
         None,
         alias="workPoolConcurrencyLimit",
         ge=0,
-        description="an integer >= 0, or unset for no limit",
+        le=MAX_CONCURRENCY_LIMIT,
+        description=f"an integer from 0 to {MAX_CONCURRENCY_LIMIT}, or unset for no limit",
     )
     work_pool_paused: StrictBool = Field(False, alias="workPoolPaused", description="true or false")
     keep_data_on_destroy: StrictBool = Field(
@@ -242,14 +243,19 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
             )
         raw[key] = value
 
+    return validate_settings(raw)
+
+
+def validate_settings(raw: dict[str, Any]) -> Settings:
+    """``Settings`` from raw values keyed by config key; ConfigError names the first bad one."""
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
         error = exc.errors()[0]
         key = str(error["loc"][0])
-        allowed = fields[known[key]].description
+        field = next(field for field in Settings.model_fields.values() if field.alias == key)
         reason = str(error["ctx"]["error"]) if error["type"] == "value_error" else ""
-        rule = reason if reason.startswith("must") else f"must be {allowed}"
+        rule = reason if reason.startswith("must") else f"must be {field.description}"
         raise ConfigError(
             f"invalid config {NAMESPACE}:{key} = {raw.get(key)!r}: {rule}; {_fix_hint(key)}"
         ) from None

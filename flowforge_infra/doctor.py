@@ -182,4 +182,3 @@ def _up(platform: Platform) -> str:
 
 def _target_option(platform: Platform) -> str:
     return f"--stack {platform.stack}" if platform.stack else f"--api-url {platform.api_url}"
-

@@ -7,6 +7,7 @@ healthy before the pool is registered; destroy runs the other way round.
 
 from __future__ import annotations
 
+import shlex
 from urllib.parse import quote
 
 import pulumi
@@ -130,7 +131,7 @@ class PrefectPlatform(pulumi.ComponentResource):
             outputs.SERVER_CONTAINER: self.server.container.name,
             outputs.DATABASE_URL: secret_database_url,
             outputs.WORKER_COMMAND: self.work_pool.name.apply(
-                lambda pool: " ".join(worker_command(pool, settings.work_pool_type))
+                lambda pool: shlex.join(worker_command(pool, settings.work_pool_type))
             ),
         }
         self.register_outputs(self.stack_outputs)

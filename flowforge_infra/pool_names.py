@@ -1,4 +1,4 @@
-"""The rules a Prefect 3.9 server enforces on work pool names, checked before any request.
+"""The rules a Prefect 3.9 server enforces on work pools (names, limits), checked up front.
 
 Both the stack config (to fail ``pulumi preview`` early) and the work pool provider's ``check``
 use this one function, so the rules live in one place.
@@ -6,7 +6,11 @@ use this one function, so the rules live in one place.
 
 from __future__ import annotations
 
-__all__ = ["BANNED_CHARACTERS", "pool_name_problem"]
+__all__ = ["BANNED_CHARACTERS", "MAX_CONCURRENCY_LIMIT", "pool_name_problem"]
+
+# The server keeps a pool's concurrency limit in a 32-bit integer column: a larger one fails
+# there with a 503 (seen against the real server on PostgreSQL).
+MAX_CONCURRENCY_LIMIT = 2**31 - 1
 
 # prefect/types/names.py: BANNED_CHARACTERS, used by the NonEmptyishName pattern of
 # server/schemas/actions.py:WorkPoolCreate.name.

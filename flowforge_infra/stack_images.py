@@ -10,21 +10,25 @@ from pathlib import Path
 
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no stubs
 
-from flowforge_infra.config import NAMESPACE, Settings
+from flowforge_infra.config import NAMESPACE, ConfigError, Settings, validate_settings
 
 __all__ = ["stack_images"]
 
 
 def stack_images(stack_file: Path) -> list[str]:
+    """The image references of the stack file's config, or the defaults; validated like
+    ``pulumi preview`` would, so a bad one fails here with the same line."""
     config: dict[str, object] = {}
     if stack_file.exists():
         config = (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
-    images = []
-    for field_name in ("postgres_image", "prefect_image"):
-        field = Settings.model_fields[field_name]
-        images.append(str(config.get(f"{NAMESPACE}:{field.alias}", field.default)))
-    return images
+    keys = [str(Settings.model_fields[name].alias) for name in ("postgres_image", "prefect_image")]
+    raw = {key: config[f"{NAMESPACE}:{key}"] for key in keys if f"{NAMESPACE}:{key}" in config}
+    settings = validate_settings(raw)
+    return [settings.postgres_image, settings.prefect_image]
 
 
 if __name__ == "__main__":
-    print("\n".join(stack_images(Path(sys.argv[1]))))
+    try:
+        print("\n".join(stack_images(Path(sys.argv[1]))))
+    except ConfigError as exc:
+        sys.exit(f"error: {exc}")

@@ -23,7 +23,7 @@ from prefect.workers.base import BaseWorker
 from pulumi.runtime.rpc import UNKNOWN
 
 from flowforge_infra import prefect_api
-from flowforge_infra.pool_names import pool_name_problem
+from flowforge_infra.pool_names import MAX_CONCURRENCY_LIMIT, pool_name_problem
 from flowforge_infra.prefect_api import (
     ApiTimeout,
     Conflict,
@@ -294,7 +294,12 @@ def _input_problems(props: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems.append(("paused", f"must be true or false, got {props.get('paused')!r}"))
     limit = props.get("concurrency_limit")
     if known("concurrency_limit") and limit is not None and not _non_negative_integer(limit):
-        problems.append(("concurrency_limit", f"must be an integer >= 0 or unset, got {limit!r}"))
+        problems.append(
+            (
+                "concurrency_limit",
+                f"must be an integer from 0 to {MAX_CONCURRENCY_LIMIT} or unset, got {limit!r}",
+            )
+        )
     template = props.get("base_job_template")
     if known("base_job_template") and not (template is None or isinstance(template, Mapping)):
         problems.append(
@@ -315,7 +320,7 @@ def _non_negative_integer(value: object) -> bool:
     # Pulumi's wire format carries numbers as floats: 3.0 is the integer 3.
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
-    return float(value).is_integer() and value >= 0
+    return float(value).is_integer() and 0 <= value <= MAX_CONCURRENCY_LIMIT
 
 
 def _known(value: object) -> bool:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from flowforge_infra.config import ConfigError, load_settings
+from flowforge_infra.stack_images import stack_images
 from tests.unit.harness import set_stack_config
 
 BAD_VALUES = [
@@ -20,8 +23,9 @@ BAD_VALUES = [
     ("workPoolName", "a/b", "must not contain /"),
     ("workPoolName", "50%", "must not contain %"),
     ("workPoolName", "prefect-pool", "must not start with 'prefect'"),
-    ("workPoolConcurrencyLimit", "-1", "must be an integer >= 0"),
-    ("workPoolConcurrencyLimit", "two", "must be an integer >= 0"),
+    ("workPoolConcurrencyLimit", "-1", "must be an integer from 0 to 2147483647"),
+    ("workPoolConcurrencyLimit", "two", "must be an integer from 0 to 2147483647"),
+    ("workPoolConcurrencyLimit", "2147483648", "must be an integer from 0 to 2147483647"),
     ("workPoolPaused", "yes", "must be true or false"),
     ("keepDataOnDestroy", "1", "must be true or false"),
     ("readyTimeoutSeconds", "30", "must be an integer from 120 to 3600"),
@@ -69,3 +73,15 @@ def test_defaults() -> None:
     assert settings.work_pool_concurrency_limit is None
     assert settings.keep_data_on_destroy is True
     assert settings.db_password is None, "unset password means: generate one"
+
+
+def test_images_are_validated_before_anything_is_built(tmp_path: Path) -> None:
+    """tools/local-cloud reads the images before pulumi runs; a bad one fails with its key."""
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text('config:\n  flowforge-infra:prefectImage: "Prefect:15"\n')
+    with pytest.raises(
+        ConfigError, match=r"^invalid config flowforge-infra:prefectImage = 'Prefect:15'"
+    ):
+        stack_images(stack_file)
+    stack_file.write_text("config:\n  flowforge-infra:postgresImage: postgres:15.8\n")
+    assert stack_images(stack_file) == ["postgres:15.8", "prefecthq/prefect:3.9.1-python3.11"]

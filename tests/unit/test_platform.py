@@ -256,3 +256,10 @@ def test_basic_auth_reaches_server_and_pool_as_secret() -> None:
     assert pool.inputs["auth_string"] == "admin:s3cret"
     assert "auth_string" in pool.secret_inputs
     assert "envs" in deployment.resource("flowforge-server-container").secret_inputs
+
+
+def test_worker_command_is_quoted_for_a_shell() -> None:
+    deployment = deploy({"workPoolName": "team pool;echo x"})
+    assert deployment.outputs[outputs.WORKER_COMMAND] == (
+        "prefect worker start --pool 'team pool;echo x' --type process --name flowforge-worker"
+    )
