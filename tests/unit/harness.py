@@ -56,6 +56,10 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
 
+    def resource(self, name: str) -> Registration:
+        assert name in self.registrations, f"resource {name!r} was not registered"
+        return self.registrations[name]
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         if request.type != "pulumi:pulumi:Stack":
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
@@ -77,19 +81,24 @@ class Deployment:
     """What one mocked ``pulumi up`` of the program produced."""
 
     platform: PrefectPlatform
-    registrations: dict[str, Registration]
+    monitor: RecordingMonitor
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
 
+    @property
+    def registrations(self) -> dict[str, Registration]:
+        return self.monitor.registrations
+
     def resource(self, name: str) -> Registration:
-        assert name in self.registrations, f"resource {name!r} was not registered"
-        return self.registrations[name]
+        return self.monitor.resource(name)
 
 
-def set_stack_config(config: dict[str, str], secret_keys: tuple[str, ...] = ()) -> None:
+def set_stack_config(
+    config: dict[str, str], secret_keys: tuple[str, ...] = (), *, namespace: str = NAMESPACE
+) -> None:
     pulumi.runtime.set_all_config(
-        {f"{NAMESPACE}:{key}": value for key, value in config.items()},
-        [f"{NAMESPACE}:{key}" for key in secret_keys],
+        {f"{namespace}:{key}": value for key, value in config.items()},
+        [f"{namespace}:{key}" for key in secret_keys],
     )
 
 
@@ -104,7 +113,7 @@ def deploy(config: dict[str, str] | None = None, secret_keys: tuple[str, ...] = 
     @pulumi.runtime.test
     def program() -> pulumi.Output[Any]:
         platform = PrefectPlatform("flowforge", load_settings())
-        deployment = Deployment(platform, monitor.registrations)
+        deployment = Deployment(platform, monitor)
         holder["deployment"] = deployment
         names = list(platform.stack_outputs)
         values = [pulumi.Output.from_input(value) for value in platform.stack_outputs.values()]

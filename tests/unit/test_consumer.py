@@ -12,7 +12,7 @@ import pulumi
 import pytest
 
 from flowforge_infra import outputs
-from tests.unit.harness import RecordingMonitor, Registration
+from tests.unit.harness import RecordingMonitor, Registration, set_stack_config
 
 CONSUMER_DIR = Path(__file__).resolve().parents[2] / "examples" / "consumer"
 PLATFORM_STACK = "organization/flowforge-infra/dev"
@@ -45,24 +45,20 @@ class ConsumerMocks(pulumi.runtime.Mocks):
 @dataclass
 class Consumer:
     stack_references: list[str]
-    registrations: dict[str, Registration]
+    monitor: RecordingMonitor
     exports: dict[str, Any] = field(default_factory=dict)
 
     def resource(self, name: str) -> Registration:
-        assert name in self.registrations, f"resource {name!r} was not registered"
-        return self.registrations[name]
+        return self.monitor.resource(name)
 
 
 def run_consumer(config: dict[str, str], secret_keys: tuple[str, ...] = ()) -> Consumer:
     """``pulumi up`` of the example's ``__main__.py`` under mocks, with ``config``."""
-    pulumi.runtime.set_all_config(
-        {f"flowforge-consumer:{key}": value for key, value in config.items()},
-        [f"flowforge-consumer:{key}" for key in secret_keys],
-    )
+    set_stack_config(config, secret_keys, namespace="flowforge-consumer")
     mocks = ConsumerMocks()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="flowforge-consumer", stack="unit", monitor=monitor)
-    consumer = Consumer(mocks.stack_references, monitor.registrations)
+    consumer = Consumer(mocks.stack_references, monitor)
 
     @pulumi.runtime.test
     def program() -> pulumi.Output[Any]:
