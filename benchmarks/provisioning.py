@@ -33,7 +33,7 @@ from benchmarks.shell import run
 from benchmarks.stats import median
 from flowforge_infra import outputs
 from flowforge_infra.prefect_api import PrefectClient, WorkPoolCreate
-from flowforge_infra.throwaway_stack import ThrowawayStack
+from flowforge_infra.throwaway_stack import ThrowawayStack, output_values
 from flowforge_infra.work_pool import default_base_job_template
 
 __all__ = ["OPERATIONS", "OpProfile", "ProvisioningResult", "Step", "measure_provisioning"]
@@ -168,7 +168,7 @@ def _repetition(stack: ThrowawayStack) -> tuple[dict[str, OpProfile], _FloorSpec
     """Cold up, no-op up, preview, destroy; then remove the kept volume for the next cold up.
     The containers are read for the floor while they exist."""
     cold = _timed_cold_up(stack)
-    found = {name: value.value for name, value in stack.stack.outputs().items()}
+    found = output_values(stack.stack.outputs())
     _add_container_marks(cold, found)
     floor_spec = _FloorSpec(
         ContainerSpec.inspect(found[outputs.POSTGRES_CONTAINER]),

@@ -16,14 +16,20 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pulumi import automation as auto
 
 from flowforge_infra.config import NAMESPACE
 
-__all__ = ["ThrowawayStack", "free_loopback_port"]
+__all__ = ["ThrowawayStack", "free_loopback_port", "output_values"]
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def output_values(outputs: Mapping[str, auto.OutputValue]) -> dict[str, Any]:
+    """A stack's outputs as plain values (secrets included), as the Automation API reports them."""
+    return {name: output.value for name, output in outputs.items()}
 
 
 def free_loopback_port() -> int:

@@ -26,7 +26,7 @@ from pulumi import automation as auto
 
 from flowforge_infra import outputs
 from flowforge_infra.prefect_api import NotFound, PrefectClient
-from flowforge_infra.throwaway_stack import PROJECT_DIR, ThrowawayStack
+from flowforge_infra.throwaway_stack import PROJECT_DIR, ThrowawayStack, output_values
 
 pytestmark = pytest.mark.e2e
 
@@ -101,7 +101,7 @@ def live() -> Iterator[LiveStack]:
     stack = ThrowawayStack.create(secret_config={"authString": AUTH_STRING}, label="ops")
     try:
         result = stack.stack.up()
-        yield LiveStack(stack, {name: value.value for name, value in result.outputs.items()})
+        yield LiveStack(stack, output_values(result.outputs))
     finally:
         stack.remove()
 
@@ -204,7 +204,7 @@ def test_the_consumer_example_adds_and_removes_a_batch_pool(live: LiveStack) -> 
     consumer.set_config("flowforge-consumer:authString", auto.ConfigValue(AUTH_STRING, secret=True))
     batch_name = f"{live.outputs[outputs.WORK_POOL_NAME]}-batch"
     try:
-        exported = {name: value.value for name, value in consumer.up().outputs.items()}
+        exported = output_values(consumer.up().outputs)
         with platform_client(live) as api:
             pool = api.read_work_pool(batch_name)
         assert exported["batch_work_pool_name"] == batch_name

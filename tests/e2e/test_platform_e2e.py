@@ -23,7 +23,7 @@ from pulumi import automation as auto
 
 from flowforge_infra import outputs
 from flowforge_infra.prefect_api import PrefectClient
-from flowforge_infra.throwaway_stack import ThrowawayStack
+from flowforge_infra.throwaway_stack import ThrowawayStack, output_values
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +51,7 @@ class Platform:
 
     def up(self, **kwargs: Any) -> auto.UpResult:
         result = self.stack.stack.up(**kwargs)
-        self.outputs = {name: value.value for name, value in result.outputs.items()}
+        self.outputs = output_values(result.outputs)
         return result
 
 
@@ -193,7 +193,7 @@ def test_another_stack_reads_the_outputs_through_a_stack_reference(platform: Pla
     )
     try:
         result = consumer_stack.up()
-        seen = {name: value.value for name, value in result.outputs.items()}
+        seen = output_values(result.outputs)
     finally:
         consumer_stack.destroy()
         consumer_stack.workspace.remove_stack(consumer_stack.name)
